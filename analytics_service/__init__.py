@@ -1,0 +1,1 @@
+"""analytics_service: monthly rollups built from purchases_service events."""

@@ -1,0 +1,1 @@
+"""purchases_service: owns the product catalog and the recorded checks."""

@@ -1,0 +1,1 @@
+"""Code shared by the three Nameko services: settings, database, runner."""

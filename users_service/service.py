@@ -1,0 +1,47 @@
+"""users_service: creates users and looks them up by id."""
+import logging
+import secrets
+
+from nameko.rpc import rpc
+from peewee import IntegrityError
+
+from service_support.database import Database
+from users_service.exceptions import InvalidInput, UsernameTaken, UserNotFound
+from users_service.models import MODELS, User, database
+from users_service.schemas import is_user_id, user_to_dict, validate_username
+
+_log = logging.getLogger(__name__)
+
+
+class UsersService:
+    name = "users_service"
+
+    db = Database(database, MODELS, "USERS_DATABASE_URL", "users")
+
+    @rpc(expected_exceptions=(InvalidInput, UsernameTaken))
+    def create_user(self, username):
+        username = validate_username(username)
+        user_id = secrets.token_hex(20)
+
+        try:
+            with self.db.atomic():
+                user = User.create(id=user_id, username=username, username_key=username.casefold())
+        except IntegrityError:
+            _log.info("username %r rejected: already taken", username)
+            raise UsernameTaken(f"username {username!r} is already taken", "username")
+
+        _log.info("user %s created", user.id)
+        return user_to_dict(user)
+
+    @rpc(expected_exceptions=(UserNotFound,))
+    def get_user(self, user_id):
+        user = User.get_or_none(User.id == user_id) if is_user_id(user_id) else None
+
+        if user is None:
+            raise UserNotFound(f"user {user_id!r} not found")
+        return user_to_dict(user)
+
+    @rpc
+    def health(self):
+        self.db.execute_sql("SELECT 1")
+        return {"status": "ok", "service": self.name}
