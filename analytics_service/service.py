@@ -21,6 +21,9 @@ from service_support.remote import call_with_timeout
 
 _log = logging.getLogger(__name__)
 
+# Product ids are 32-bit integer columns in PostgreSQL.
+MAX_PRODUCT_ID = 2**31 - 1
+
 # Pause before a failed event goes back to the queue, so a database outage
 # does not turn into a busy loop of redeliveries.
 REQUEUE_DELAY = 1.0
@@ -85,8 +88,8 @@ class AnalyticsService:
 
     @rpc(expected_exceptions=(InvalidInput, ProductNotFound))
     def product_units(self, product_id, start_date, end_date):
-        if isinstance(product_id, bool) or not isinstance(product_id, int) or product_id < 1:
-            raise InvalidInput("product_id must be a positive integer", "product_id")
+        if isinstance(product_id, bool) or not isinstance(product_id, int) or not 1 <= product_id <= MAX_PRODUCT_ID:
+            raise InvalidInput(f"product_id must be an integer from 1 to {MAX_PRODUCT_ID}", "product_id")
         first, last = parse_month_range(start_date, end_date)
         return queries.product_units(product_id, first, last)
 

@@ -8,6 +8,8 @@ from service_support.money import format_money, parse_money
 MAX_LINES = 100
 MAX_QUANTITY = 10_000
 MAX_NAME_LENGTH = 64
+# Product ids are 32-bit integer columns in PostgreSQL.
+MAX_PRODUCT_ID = 2**31 - 1
 
 
 def is_strict_int(value):
@@ -43,8 +45,10 @@ def validate_line(line, field):
     product_id = line.get("product_id")
     if product_id is None:
         raise InvalidInput(f"{field}.product_id is required", f"{field}.product_id")
-    if not is_strict_int(product_id) or product_id < 1:
-        raise InvalidInput(f"{field}.product_id must be a positive integer", f"{field}.product_id")
+    if not is_strict_int(product_id) or not 1 <= product_id <= MAX_PRODUCT_ID:
+        raise InvalidInput(
+            f"{field}.product_id must be an integer from 1 to {MAX_PRODUCT_ID}", f"{field}.product_id"
+        )
 
     quantity = line.get("quantity")
     if quantity is None:
@@ -77,8 +81,8 @@ def validate_price(value):
 def validate_product_id(value):
     if value is None:
         return None
-    if not is_strict_int(value) or value < 1:
-        raise InvalidInput("product_id must be a positive integer", "product_id")
+    if not is_strict_int(value) or not 1 <= value <= MAX_PRODUCT_ID:
+        raise InvalidInput(f"product_id must be an integer from 1 to {MAX_PRODUCT_ID}", "product_id")
     return value
 
 

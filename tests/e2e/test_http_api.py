@@ -93,11 +93,13 @@ def test_user_and_checks_flow_into_analytics(http, recorded):
 
 def test_values_cover_every_month_asked(http):
     month = current_month()
+    start = f"{int(month[:4]) - 9}-01"
 
-    response = http.get(f"/data/values?product_id=1&start_date=2000-01&end_date={month}")
+    response = http.get(f"/data/values?product_id=1&start_date={start}&end_date={month}")
 
     values = response.json()["values"]
     assert response.status_code == 200
+    assert len(values) == 108 + int(month[5:])
     assert values[-1] == 3
     assert sum(values) == 3
 

@@ -166,7 +166,7 @@ def test_month_range_accepts_120_months(analytics):
     assert len(values) == 121
 
 
-@pytest.mark.parametrize("product_id", [0, -1, "1", 1.0, True, None])
+@pytest.mark.parametrize("product_id", [0, -1, 2**31, "1", 1.0, True, None])
 def test_product_units_rejects_invalid_product_id(analytics, product_id):
     with pytest.raises(InvalidInput) as raised:
         analytics.product_units(product_id, "2023-10", "2023-10")

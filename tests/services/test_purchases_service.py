@@ -156,6 +156,7 @@ def test_record_check_accepts_limits(purchases):
     ([{"product_id": 0, "quantity": 1}], "purchases[0].product_id"),
     ([{"product_id": "1", "quantity": 1}], "purchases[0].product_id"),
     ([{"product_id": True, "quantity": 1}], "purchases[0].product_id"),
+    ([{"product_id": 2**31, "quantity": 1}], "purchases[0].product_id"),
     ([{"product_id": 1}], "purchases[0].quantity"),
     ([{"product_id": 1, "quantity": None}], "purchases[0].quantity"),
     ([{"product_id": 1, "quantity": 0}], "purchases[0].quantity"),

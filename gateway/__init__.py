@@ -1,0 +1,1 @@
+"""HTTP gateway: turns each HTTP endpoint into a Nameko RPC call."""
