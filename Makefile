@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-services test-http tools clean
+.PHONY: run test test-services test-http tools clean import demo proof-cdnow bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,24 @@ test-services: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest tests/services
 
 test-http: $(VENV)/.dev-installed tools
-	$(BIN)/python -m pytest -p no:pytest_nameko tests/gateway tests/deploy tests/e2e
+	$(BIN)/python -m pytest -p no:pytest_nameko tests/gateway tests/importer tests/deploy tests/e2e
 
 clean:
 	rm -rf $(VENV) var
+
+# Import a file of historical checks into the running stack: make import FILE=path FORMAT=cdnow|csv
+import: $(VENV)/.runtime-installed
+	@test -n "$(FILE)" || { echo "usage: make import FILE=path FORMAT=cdnow|csv [ARGS=--strict]"; exit 2; }
+	$(BIN)/python -m history_import "$(FILE)" --format "$(FORMAT)" $(ARGS)
+
+# Download the CDNOW purchase log, import it (starting the stack if it is not running) and show answers.
+demo: $(VENV)/.runtime-installed
+	$(BIN)/python -m history_import.demo
+
+# The whole CDNOW file through the end-to-end proof test (CI imports a slice).
+proof-cdnow: $(VENV)/.dev-installed
+	CDNOW_ROWS=all $(BIN)/python -m pytest -p no:pytest_nameko tests/e2e/test_cdnow_import.py
+
+# Time the full CDNOW import until analytics answers match; see docs/benchmarks.md.
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.cdnow_import

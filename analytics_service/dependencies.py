@@ -42,18 +42,22 @@ class BusinessTimezone(DependencyProvider):
         return self.timezone
 
 
-class UserLock(DependencyProvider):
-    """Serialise updates of one user's visits within a transaction.
+class ReadModelLock(DependencyProvider):
+    """Serialise writes to the rollups, one transaction at a time.
 
-    On PostgreSQL two workers may apply checks of the same user at once, so
-    each takes a transaction-scoped advisory lock on the user id. On SQLite a
-    write transaction already excludes all others and never yields to
-    another greenthread, so nothing is needed.
+    The visitor counts are computed from rows read before they are written,
+    so two transactions applying checks at once could both miss each other.
+    On PostgreSQL each one takes a transaction-scoped advisory lock. On
+    SQLite a write transaction already excludes all others, and under
+    eventlet it never yields to another greenthread, so nothing is needed.
     """
 
-    def get_dependency(self, worker_ctx):
-        def lock_user(user_id):
-            if is_postgresql(database.obj):
-                database.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (user_id,))
+    # An arbitrary constant naming this lock among the database's advisory locks.
+    ADVISORY_LOCK_ID = 7_302_114
 
-        return lock_user
+    def get_dependency(self, worker_ctx):
+        def lock():
+            if is_postgresql(database.obj):
+                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (self.ADVISORY_LOCK_ID,))
+
+        return lock

@@ -42,6 +42,11 @@ def parse_check_event(payload):
     return CheckEvent(check_id, user_id, recorded_at, lines)
 
 
+def parse_imported_checks(payload):
+    """Return the CheckEvents of a `checks_imported` payload, or raise MalformedEvent."""
+    return [parse_check_event(check) for check in require(payload, "checks", list)]
+
+
 def parse_line(line, check_id):
     product_id = require(line, "product_id", int)
     quantity = require(line, "quantity", int)

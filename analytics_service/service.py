@@ -8,12 +8,12 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from analytics_service import queries
-from analytics_service.dependencies import BusinessTimezone, UserLock
+from analytics_service.dependencies import BusinessTimezone, ReadModelLock
 from analytics_service.exceptions import InvalidInput, MalformedEvent, ProductNotFound
 from analytics_service.models import MODELS, database
 from analytics_service.months import parse_month_range
-from analytics_service.rollups import apply_check, save_product_name
-from analytics_service.schemas import parse_check_event, parse_product_event
+from analytics_service.rollups import apply_checks, save_product_name
+from analytics_service.schemas import parse_check_event, parse_imported_checks, parse_product_event
 from analytics_service.settings import CATALOG_SYNC_INTERVAL
 from service_support.database import Database
 from service_support.errors import ServiceUnavailable
@@ -34,30 +34,29 @@ class AnalyticsService:
 
     db = Database(database, MODELS, "ANALYTICS_DATABASE_URL", "analytics")
     timezone = BusinessTimezone()
-    lock_user = UserLock()
+    lock_read_model = ReadModelLock()
     purchases_rpc = RpcProxy("purchases_service")
     config = Config()
 
     @event_handler("purchases_service", "check_recorded", requeue_on_error=True)
     def handle_check_recorded(self, payload):
         try:
-            event = parse_check_event(payload)
+            events = [parse_check_event(payload)]
         except MalformedEvent as error:
             _log.error("check_recorded event dropped, it is malformed: %s", error)
             return
 
-        try:
-            with self.db.atomic():
-                applied = apply_check(self.db, event, self.timezone, self.lock_user)
-        except Exception:
-            _log.exception("check %s not applied, it goes back to the queue", event.check_id)
-            eventlet.sleep(REQUEUE_DELAY)
-            raise
+        self._apply(events, "check_recorded")
 
-        if applied:
-            _log.debug("check %s applied", event.check_id)
-        else:
-            _log.info("check %s was already applied, redelivery ignored", event.check_id)
+    @event_handler("purchases_service", "checks_imported", requeue_on_error=True)
+    def handle_checks_imported(self, payload):
+        try:
+            events = parse_imported_checks(payload)
+        except MalformedEvent as error:
+            _log.error("checks_imported event dropped, it is malformed: %s", error)
+            return
+
+        self._apply(events, "checks_imported")
 
     @event_handler("purchases_service", "product_saved", requeue_on_error=True)
     def handle_product_saved(self, payload):
@@ -68,6 +67,7 @@ class AnalyticsService:
             return
 
         with self.db.atomic():
+            self.lock_read_model()
             save_product_name(product_id, name)
 
     @timer(interval=CATALOG_SYNC_INTERVAL, eager=True)
@@ -82,6 +82,7 @@ class AnalyticsService:
             return
 
         with self.db.atomic():
+            self.lock_read_model()
             for product in products:
                 save_product_name(product["id"], product["name"])
         _log.info("catalog synced: %d product(s)", len(products))
@@ -116,3 +117,19 @@ class AnalyticsService:
     def health(self):
         self.db.execute_sql("SELECT 1")
         return {"status": "ok", "service": self.name}
+
+    def _apply(self, events, event_type):
+        first_id = events[0].check_id if events else None
+        try:
+            with self.db.atomic():
+                self.lock_read_model()
+                applied = apply_checks(events, self.timezone)
+        except Exception:
+            _log.exception("%s event (check %s, %d check(s)) not applied, it goes back to the queue",
+                           event_type, first_id, len(events))
+            eventlet.sleep(REQUEUE_DELAY)
+            raise
+
+        if applied < len(events):
+            _log.info("%s event: %d of %d check(s) were already applied and are skipped",
+                      event_type, len(events) - applied, len(events))

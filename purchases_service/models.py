@@ -44,6 +44,8 @@ class Check(BaseModel):
     user_id = CharField(max_length=40, index=True)
     recorded_at = DateTimeField(index=True)
     total_minor = BigIntegerField()
+    # The natural key of an imported check, which makes a repeated import a no-op.
+    external_key = CharField(max_length=200, null=True, unique=True)
 
 
 class CheckLine(BaseModel):

@@ -18,6 +18,8 @@ from purchases_service.exceptions import (
     ServiceUnavailable,
     UserNotFound,
 )
+from purchases_service.import_schemas import validate_import
+from purchases_service.imports import new_checks, store_imported_checks
 from purchases_service.models import MODELS, Check, CheckLine, Product, database, utc_now
 from purchases_service.outbox import RelayLog, add_event, pending_events, publish_events
 from purchases_service.schemas import (
@@ -89,6 +91,25 @@ class PurchasesService:
         self._publish([event])
         return payload
 
+    @rpc(expected_exceptions=(InvalidInput, ServiceUnavailable))
+    def import_checks(self, checks):
+        checks = validate_import(checks)
+        fresh = new_checks(checks)
+        if not fresh:
+            return {"imported": 0, "already_imported": len(checks)}
+
+        user_keys = list(dict.fromkeys(check.user_key for check in fresh))
+        user_ids = call_with_timeout(
+            self.users_rpc, "ensure_users", user_keys, timeout=self.config["RPC_TIMEOUT"]
+        )
+
+        with self.db.atomic():
+            stored, events = store_imported_checks(fresh, user_ids)
+
+        _log.info("imported %d check(s), %d already imported", len(stored), len(checks) - len(stored))
+        self._publish(events)
+        return {"imported": len(stored), "already_imported": len(checks) - len(stored)}
+
     @timer(interval=OUTBOX_RELAY_INTERVAL)
     def relay_outbox(self):
         events = pending_events()
@@ -117,6 +138,8 @@ class PurchasesService:
             raise
 
     def _publish(self, events):
+        if not events:
+            return
         published, error = publish_events(self.dispatch, events)
         if error is not None:
             _log.warning("event %s not published yet, the outbox relay will retry: %s: %s",

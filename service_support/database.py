@@ -3,7 +3,8 @@
 A service declares `db = Database(proxy, models, "USERS_DATABASE_URL",
 "users")`. At container setup the provider opens the database named by that
 config key (an SQLite file under DATA_DIR when the key is empty), points the
-models' `DatabaseProxy` at it and creates missing tables. Every worker gets
+models' `DatabaseProxy` at it, creates missing tables and adds missing
+nullable columns. Every worker gets
 its own connection, opened in `worker_setup` and returned in
 `worker_teardown`, because Peewee keeps one connection per thread (per
 greenthread under eventlet) until it is closed.
@@ -17,6 +18,8 @@ from nameko.extensions import DependencyProvider
 from peewee import OperationalError, SqliteDatabase
 from playhouse.db_url import parse as parse_database_url
 from playhouse.pool import PooledPostgresqlDatabase
+
+from service_support.migrations import add_missing_columns
 
 _log = logging.getLogger(__name__)
 
@@ -91,6 +94,7 @@ class Database(DependencyProvider):
             try:
                 with self.database.connection_context():
                     self.database.create_tables(self.models, safe=True)
+                    add_missing_columns(self.database, self.models)
             except OperationalError as error:
                 if attempt == CONNECT_ATTEMPTS:
                     raise

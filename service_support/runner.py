@@ -11,12 +11,28 @@ from service_support.uris import redact_uri
 _log = logging.getLogger(__name__)
 
 
+class ExpectedErrorFilter(logging.Filter):
+    """Log an expected RPC error (bad input, not found) as one line, without its traceback.
+
+    Nameko logs every exception listed in an entrypoint's
+    `expected_exceptions` as a warning with the whole traceback; for a
+    rejected request the message alone says all that matters.
+    """
+
+    def filter(self, record):
+        if record.msg.startswith("(expected) error handling worker"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def configure_logging(level):
     logging.basicConfig(
         stream=sys.stdout,
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("nameko.containers").addFilter(ExpectedErrorFilter())
 
 
 def run_service(service_cls, config):

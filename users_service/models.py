@@ -17,6 +17,8 @@ class User(Model):
     # casefold() of the username, so "Anna" and "ANNA" collide on this index.
     username_key = CharField(max_length=255, unique=True)
     created_at = DateTimeField(default=utc_now)
+    # The id of an imported user in the system it came from, e.g. "cdnow:42".
+    external_key = CharField(max_length=200, null=True, unique=True)
 
     class Meta:
         database = database

@@ -6,6 +6,8 @@ from datetime import timezone
 from users_service.exceptions import InvalidInput
 
 MAX_USERNAME_LENGTH = 64
+MAX_EXTERNAL_KEY_LENGTH = 200
+MAX_EXTERNAL_KEYS = 5000
 USER_ID_PATTERN = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -27,6 +29,22 @@ def validate_username(value):
     if any(unicodedata.category(char) == "Cc" for char in username):
         raise InvalidInput("username must not contain control characters", "username")
     return username
+
+
+def validate_external_keys(value):
+    """Return the distinct external keys of `value`, in their first order."""
+    if not isinstance(value, list):
+        raise InvalidInput("external_keys must be a list of strings", "external_keys")
+    if len(value) > MAX_EXTERNAL_KEYS:
+        raise InvalidInput(f"external_keys must have at most {MAX_EXTERNAL_KEYS} items", "external_keys")
+    for index, key in enumerate(value):
+        if not isinstance(key, str) or not key.strip() or len(key) > MAX_EXTERNAL_KEY_LENGTH:
+            raise InvalidInput(
+                f"external_keys[{index}] must be a non-blank string of at most "
+                f"{MAX_EXTERNAL_KEY_LENGTH} characters",
+                f"external_keys[{index}]",
+            )
+    return list(dict.fromkeys(value))
 
 
 def is_user_id(value):

@@ -7,8 +7,9 @@ from peewee import IntegrityError
 
 from service_support.database import Database
 from users_service.exceptions import InvalidInput, UsernameTaken, UserNotFound
+from users_service.imported_users import find_or_create_users
 from users_service.models import MODELS, User, database
-from users_service.schemas import is_user_id, user_to_dict, validate_username
+from users_service.schemas import is_user_id, user_to_dict, validate_external_keys, validate_username
 
 _log = logging.getLogger(__name__)
 
@@ -40,6 +41,23 @@ class UsersService:
         if user is None:
             raise UserNotFound(f"user {user_id!r} not found")
         return user_to_dict(user)
+
+    @rpc(expected_exceptions=(InvalidInput,))
+    def ensure_users(self, external_keys):
+        keys = validate_external_keys(external_keys)
+
+        try:
+            with self.db.atomic():
+                user_ids, created = find_or_create_users(keys)
+        except IntegrityError:
+            # A concurrent call created some of the same keys first; theirs stand.
+            _log.info("ensure_users raced with another call, reading the users again")
+            with self.db.atomic():
+                user_ids, created = find_or_create_users(keys)
+
+        if created:
+            _log.info("ensure_users: %d of %d external key(s) got new users", created, len(keys))
+        return user_ids
 
     @rpc
     def health(self):

@@ -50,11 +50,15 @@ class Stack:
         self.process = None
         self.log_path = self.data_dir / "stack.log"
 
+    @property
+    def environment_amqp_uri(self):
+        return f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+
     def environment(self):
         env = dict(os.environ)
         env.update({
             "PATH": f"{BIN}:{env.get('PATH', '')}",
-            "AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+            "AMQP_URI": self.environment_amqp_uri,
             "DATA_DIR": str(self.data_dir / "var"),
             "GATEWAY_HOST": "127.0.0.1",
             "GATEWAY_PORT": str(self.port),

@@ -69,6 +69,19 @@ def bind_models(proxy, models, url, tmp_path):
     return database
 
 
+@pytest.fixture
+def purchases_db(tmp_path):
+    """purchases_service's models on a new SQLite file, with the default catalog seeded and published."""
+    from purchases_service.catalog import load_catalog_file, seed_catalog
+    from purchases_service.models import MODELS, OutboxEvent, database
+
+    db = bind_models(database, MODELS, "", tmp_path)
+    seed_catalog(load_catalog_file(DEFAULT_CATALOG_FILE))
+    OutboxEvent.update(published_at=OutboxEvent.created_at).execute()
+    yield db
+    db.close()
+
+
 def service_config(amqp_uri, tmp_path, **overrides):
     config = {
         "AMQP_URI": amqp_uri,

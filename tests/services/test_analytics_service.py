@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from nameko.testing.services import worker_factory
 
-from analytics_service.dependencies import UserLock
+from analytics_service.dependencies import ReadModelLock
 from analytics_service.exceptions import InvalidInput, ProductNotFound
 from analytics_service.models import MODELS, AppliedCheck, MonthTotal, Product, database
 from analytics_service.months import month_index
@@ -30,8 +30,8 @@ def check_event(check_id, user_id, recorded_at, lines):
 
 
 def make_analytics(db, zone=UTC):
-    lock_user = UserLock().get_dependency(None)
-    return worker_factory(AnalyticsService, db=db, timezone=zone, lock_user=lock_user)
+    lock = ReadModelLock().get_dependency(None)
+    return worker_factory(AnalyticsService, db=db, timezone=zone, lock_read_model=lock)
 
 
 @pytest.fixture
@@ -183,8 +183,11 @@ def test_rollups_match_brute_force_on_random_checks(analytics):
         lines = [(rng.choice([1, 2]), rng.randint(1, 5), f"{rng.randint(0, 9999) / 100:.2f}")
                  for _ in range(rng.randint(1, 3))]
         checks.append(check_event(f"c{number}", f"u{rng.randrange(40)}", moment.isoformat(), lines))
-    for event in rng.sample(checks, len(checks)) + checks[:50]:
+    shuffled = rng.sample(checks, len(checks))
+    for event in shuffled[:100] + checks[:50]:
         analytics.handle_check_recorded(event)
+    for start in range(100, len(shuffled), 37):
+        analytics.handle_checks_imported({"checks": shuffled[start:start + 37] + checks[start // 2:start // 2 + 5]})
 
     def month_key(event):
         return event["recorded_at"][:7]
@@ -209,3 +212,31 @@ def test_rollups_match_brute_force_on_random_checks(analytics):
     expected_units = [sum(line["quantity"] for event in checks if month_key(event) == month
                           for line in event["lines"] if line["product_id"] == 1) for month in months]
     assert units == expected_units
+
+
+def test_imported_batch_counts_like_single_checks(analytics):
+    checks = [
+        check_event("i1", "u1", "2023-10-05T10:00:00+00:00", [(1, 1, "1.00")]),
+        check_event("i2", "u1", "2023-12-05T10:00:00+00:00", [(1, 2, "1.00")]),
+        check_event("i3", "u2", "2023-11-05T10:00:00+00:00", [(2, 1, "5.00")]),
+        check_event("i1", "u1", "2023-10-05T10:00:00+00:00", [(1, 1, "1.00")]),
+    ]
+
+    analytics.handle_checks_imported({"checks": checks})
+    analytics.handle_checks_imported({"checks": checks[1:3]})
+    analytics.handle_check_recorded(check_event("live", "u1", "2023-11-20T10:00:00+00:00", [(1, 1, "1.00")]))
+
+    assert AppliedCheck.select().count() == 4
+    assert analytics.product_units(1, "2023-10", "2023-12")["values"] == [1, 1, 2]
+    assert analytics.total_purchases("2023-10", "2023-12") == {"total_purchases": "9.00"}
+    assert analytics.visitor_count("2023-10", "2023-12") == {"visitor_count": 2}
+    assert analytics.visitor_count("2023-12", "2023-12") == {"visitor_count": 1}
+    assert analytics.visitor_count("2023-11", "2023-12") == {"visitor_count": 2}
+
+
+def test_batch_with_malformed_check_is_dropped_whole(analytics):
+    good = check_event("g1", "u1", "2023-10-05T10:00:00+00:00", [(1, 1, "1.00")])
+
+    analytics.handle_checks_imported({"checks": [good, {"check_id": "bad"}]})
+
+    assert AppliedCheck.select().count() == 0

@@ -15,10 +15,9 @@ from purchases_service.exceptions import (
     ServiceUnavailable,
     UserNotFound,
 )
-from purchases_service.models import MODELS, Check, CheckLine, OutboxEvent, Product, database, utc_now
+from purchases_service.models import Check, CheckLine, OutboxEvent, Product, utc_now
 from purchases_service.service import PurchasesService
 from purchases_service.settings import DEFAULT_CATALOG_FILE
-from tests.services.conftest import bind_models
 
 USER_ID = "a" * 40
 
@@ -35,19 +34,10 @@ def existing_user(user_id):
 
 
 @pytest.fixture
-def db(tmp_path):
-    database_ = bind_models(database, MODELS, "", tmp_path)
-    seed_catalog(load_catalog_file(DEFAULT_CATALOG_FILE))
-    OutboxEvent.update(published_at=OutboxEvent.created_at).execute()
-    yield database_
-    database_.close()
-
-
-@pytest.fixture
-def purchases(db):
+def purchases(purchases_db):
     return worker_factory(
         PurchasesService,
-        db=db,
+        db=purchases_db,
         users_rpc=users_rpc_answering(existing_user),
         config={"RPC_TIMEOUT": 1.0},
     )
@@ -187,11 +177,11 @@ def test_record_check_rejects_unknown_product_and_stores_nothing(purchases):
     assert pending_outbox() == []
 
 
-def test_record_check_rejects_unknown_user(db):
+def test_record_check_rejects_unknown_user(purchases_db):
     def missing_user(user_id):
         raise RemoteError("UserNotFound", f"user {user_id!r} not found")
 
-    purchases = worker_factory(PurchasesService, db=db, users_rpc=users_rpc_answering(missing_user),
+    purchases = worker_factory(PurchasesService, db=purchases_db, users_rpc=users_rpc_answering(missing_user),
                                config={"RPC_TIMEOUT": 1.0})
 
     with pytest.raises(UserNotFound):
@@ -200,12 +190,12 @@ def test_record_check_rejects_unknown_user(db):
     assert Check.select().count() == 0
 
 
-def test_record_check_reports_unavailable_when_users_service_hangs(db):
+def test_record_check_reports_unavailable_when_users_service_hangs(purchases_db):
     def hanging(user_id):
         import eventlet
         eventlet.sleep(5)
 
-    purchases = worker_factory(PurchasesService, db=db, users_rpc=users_rpc_answering(hanging),
+    purchases = worker_factory(PurchasesService, db=purchases_db, users_rpc=users_rpc_answering(hanging),
                                config={"RPC_TIMEOUT": 0.2})
 
     with pytest.raises(ServiceUnavailable) as raised:
@@ -263,7 +253,7 @@ def test_save_product_rejects_invalid_input(purchases, name, price, product_id, 
     assert raised.value.field == field
 
 
-def test_seed_catalog_adds_only_missing_products(db, tmp_path):
+def test_seed_catalog_adds_only_missing_products(purchases_db, tmp_path):
     Product.update(price_minor=1).where(Product.id == 1).execute()
     catalog = tmp_path / "catalog.json"
     catalog.write_text(json.dumps([

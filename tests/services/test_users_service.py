@@ -82,3 +82,37 @@ def test_get_user_raises_not_found_for_unknown_id(users, user_id):
 
 def test_health_reports_ok(users):
     assert users.health() == {"status": "ok", "service": "users_service"}
+
+
+def test_ensure_users_creates_each_key_once(users):
+    first = users.ensure_users(["cdnow:1", "cdnow:2", "cdnow:1"])
+    second = users.ensure_users(["cdnow:2", "cdnow:3"])
+
+    assert sorted(first) == ["cdnow:1", "cdnow:2"]
+    assert second["cdnow:2"] == first["cdnow:2"]
+    assert User.select().count() == 3
+    assert users.get_user(first["cdnow:1"])["username"] == "cdnow:1"
+
+
+def test_ensure_users_avoids_taken_username(users):
+    existing = users.create_user("CDNOW:7")
+
+    created = users.ensure_users(["cdnow:7"])
+
+    user = users.get_user(created["cdnow:7"])
+    assert created["cdnow:7"] != existing["user_id"]
+    assert user["username"].startswith("cdnow:7 #")
+
+
+@pytest.mark.parametrize("keys, field", [
+    ("cdnow:1", "external_keys"),
+    ([""], "external_keys[0]"),
+    (["ok", 5], "external_keys[1]"),
+    (["x" * 201], "external_keys[0]"),
+    (["k"] * 5001, "external_keys"),
+])
+def test_ensure_users_rejects_invalid_keys(users, keys, field):
+    with pytest.raises(InvalidInput) as raised:
+        users.ensure_users(keys)
+
+    assert raised.value.field == field

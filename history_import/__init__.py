@@ -1,0 +1,1 @@
+"""Import of historical checks from files into a running stack, over RPC."""

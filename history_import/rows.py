@@ -1,0 +1,73 @@
+"""Rows read from an import file, and the checks they form."""
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
+
+MAX_QUANTITY = 10_000
+
+
+class RowError(ValueError):
+    """A row of the file cannot be imported; the message says why."""
+
+
+@dataclass
+class Row:
+    line_no: int
+    user_key: str
+    recorded_at: datetime  # aware
+    product_name: str
+    quantity: int
+    unit_price: str | None = None
+    amount: str | None = None
+    check_ref: str | None = None  # rows with the same reference form one check
+
+
+@dataclass
+class PendingCheck:
+    key: str
+    rows: list = field(default_factory=list)
+
+    def to_payload(self):
+        first = self.rows[0]
+        lines = []
+        for row in self.rows:
+            line = {"product_name": row.product_name, "quantity": row.quantity}
+            if row.unit_price is not None:
+                line["unit_price"] = row.unit_price
+            if row.amount is not None:
+                line["amount"] = row.amount
+            lines.append(line)
+        return {
+            "key": self.key,
+            "user_key": first.user_key,
+            "recorded_at": first.recorded_at.isoformat(),
+            "lines": lines,
+        }
+
+
+def parse_quantity(text):
+    try:
+        quantity = int(text)
+    except ValueError:
+        raise RowError(f"quantity {text!r} is not an integer")
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise RowError(f"quantity {quantity} is out of range 1..{MAX_QUANTITY}")
+    return quantity
+
+
+def parse_money_text(text, name):
+    """Return `text` normalised to two decimal places, or raise RowError."""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise RowError(f"{name} {text!r} is not a decimal number")
+    if not amount.is_finite() or amount < 0:
+        raise RowError(f"{name} {text!r} must be a number of at least 0")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise RowError(f"{name} {text!r} has more than two decimal places")
+    return str(amount.quantize(Decimal("0.01")))
+
+
+def noon(day, timezone):
+    """Return noon of `day` in `timezone`: a time whose calendar month is the day's month in that zone."""
+    return datetime.combine(day, time(12, 0), tzinfo=timezone)
