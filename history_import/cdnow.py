@@ -12,7 +12,6 @@ import zipfile
 PACKAGE = "lifetimes==0.11.3"
 MEMBER = "lifetimes/datasets/CDNOW_master.txt"
 FILE_NAME = "CDNOW_master.txt"
-DATA_ROWS = 69_659
 
 
 def fetch_cdnow(directory):

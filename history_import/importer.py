@@ -22,7 +22,6 @@ class StrictModeStop(Exception):
 @dataclass
 class Summary:
     rows_read: int = 0
-    checks_sent: int = 0
     checks_imported: int = 0
     checks_already_imported: int = 0
     rows_skipped: Counter = field(default_factory=Counter)
@@ -85,7 +84,6 @@ class Importer:
             return
         payload = [check.to_payload() for check in self.batch]
         result = self.call_with_retries(payload)
-        self.summary.checks_sent += len(payload)
         self.summary.checks_imported += result["imported"]
         self.summary.checks_already_imported += result["already_imported"]
         self.batch = []
