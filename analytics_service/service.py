@@ -78,7 +78,9 @@ class AnalyticsService:
                 self.purchases_rpc, "list_products", timeout=self.config["RPC_TIMEOUT"]
             )
         except ServiceUnavailable as error:
-            _log.warning("catalog sync skipped, retrying in %g s: %s", CATALOG_SYNC_INTERVAL, error.message)
+            # Usual right after start-up, when purchases_service starts later;
+            # its product_saved events bring the names meanwhile.
+            _log.info("catalog sync skipped, retrying in %g s: %s", CATALOG_SYNC_INTERVAL, error.message)
             return
 
         with self.db.atomic():
