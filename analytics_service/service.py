@@ -17,7 +17,7 @@ from analytics_service.schemas import parse_check_event, parse_imported_checks, 
 from analytics_service.settings import CATALOG_SYNC_INTERVAL
 from service_support.database import Database
 from service_support.errors import ServiceUnavailable
-from service_support.remote import call_with_timeout
+from service_support.remote import call_with_timeout, inner_timeout
 
 _log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class AnalyticsService:
         """Copy every product name from purchases_service, to catch missed events."""
         try:
             products = call_with_timeout(
-                self.purchases_rpc, "list_products", timeout=self.config["RPC_TIMEOUT"]
+                self.purchases_rpc, "list_products", timeout=inner_timeout(self.config)
             )
         except ServiceUnavailable as error:
             # Usual right after start-up, when purchases_service starts later;

@@ -33,7 +33,7 @@ from purchases_service.schemas import (
 )
 from purchases_service.settings import OUTBOX_RELAY_INTERVAL
 from service_support.database import Database
-from service_support.remote import call_with_timeout
+from service_support.remote import call_with_timeout, inner_timeout
 
 _log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class PurchasesService:
 
         user_keys = list(dict.fromkeys(check.user_key for check in fresh))
         user_ids = call_with_timeout(
-            self.users_rpc, "ensure_users", user_keys, timeout=self.config["RPC_TIMEOUT"]
+            self.users_rpc, "ensure_users", user_keys, timeout=inner_timeout(self.config)
         )
 
         with self.db.atomic():
@@ -129,7 +129,7 @@ class PurchasesService:
         return {"status": "ok", "service": self.name}
 
     def _ensure_user_exists(self, user_id):
-        timeout = self.config["RPC_TIMEOUT"]
+        timeout = inner_timeout(self.config)
         try:
             call_with_timeout(self.users_rpc, "get_user", user_id, timeout=timeout)
         except RemoteError as error:

@@ -1,8 +1,18 @@
-"""RPC calls from one service to another, bounded by RPC_TIMEOUT."""
+"""RPC calls from one service to another, bounded by half of RPC_TIMEOUT.
+
+The gateway waits RPC_TIMEOUT for a service, so a service that waits only
+half of it for another service still has time to send its
+ServiceUnavailable back, and the client gets 503 rather than a 504.
+"""
 import eventlet
 from nameko.exceptions import UnknownService
 
 from service_support.errors import ServiceUnavailable
+
+
+def inner_timeout(config):
+    """Return how long a service waits for another one: half of RPC_TIMEOUT."""
+    return config["RPC_TIMEOUT"] / 2
 
 
 def call_with_timeout(proxy, method_name, *args, timeout, **kwargs):

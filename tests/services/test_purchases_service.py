@@ -196,7 +196,7 @@ def test_record_check_reports_unavailable_when_users_service_hangs(purchases_db)
         eventlet.sleep(5)
 
     purchases = worker_factory(PurchasesService, db=purchases_db, users_rpc=users_rpc_answering(hanging),
-                               config={"RPC_TIMEOUT": 0.2})
+                               config={"RPC_TIMEOUT": 0.4})
 
     with pytest.raises(ServiceUnavailable) as raised:
         purchases.record_check(USER_ID, [{"product_id": 1, "quantity": 1}])
