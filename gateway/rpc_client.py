@@ -7,10 +7,16 @@ published to the durable topic exchange `nameko-rpc` with the routing key
 service publishes the reply {"result", "error"} to the same exchange with
 `reply_to` as its routing key, so each client binds its own reply queue there.
 
+Each Nameko service consumes the durable queue `rpc-<service>`, bound with the
+routing key `<service>.*`. The queue outlives the service, so before it
+publishes a request the client checks on a channel of its own that the queue
+has a consumer (see `RpcClient._require_running`).
+
 One client serves one event loop, which is one Sanic worker process.
 """
 
 import asyncio
+import enum
 import json
 import logging
 import uuid
@@ -18,11 +24,17 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import (
+    AbstractChannel,
     AbstractExchange,
     AbstractIncomingMessage,
     AbstractRobustConnection,
 )
-from aio_pika.exceptions import CONNECTION_EXCEPTIONS, DeliveryError, PublishError
+from aio_pika.exceptions import (
+    CONNECTION_EXCEPTIONS,
+    ChannelNotFoundEntity,
+    DeliveryError,
+    PublishError,
+)
 
 
 _log = logging.getLogger(__name__)
@@ -31,6 +43,17 @@ _log = logging.getLogger(__name__)
 RPC_EXCHANGE = "nameko-rpc"
 REPLY_QUEUE_TEMPLATE = "rpc.reply-gateway-{}"
 CONNECTION_NAME_TEMPLATE = "gateway-{}"
+
+# Name of the queue that a Nameko service consumes, as in
+# `nameko.rpc.RPC_QUEUE_TEMPLATE` (Nameko 2.14).
+SERVICE_QUEUE_TEMPLATE = "rpc-{}"
+
+# How long the client reuses the result of checking a service's queue, in
+# seconds. A service that stops within RUNNING_CACHE_SECONDS of a check still
+# gets requests, which time out. A service that starts again gets calls
+# within NOT_RUNNING_CACHE_SECONDS.
+RUNNING_CACHE_SECONDS = 1.0
+NOT_RUNNING_CACHE_SECONDS = 0.5
 
 # Pause between two attempts to connect, both for the first connection and
 # for aio-pika's reconnection after a lost connection.
@@ -55,6 +78,11 @@ class RpcUnavailable(RpcError):
 
 class UnknownService(RpcUnavailable):
     """No queue is bound for the routing key, so no service runs the method."""
+
+
+class ServiceStopped(RpcUnavailable):
+    """The service's queue exists but has no consumer: the service ran on this
+    virtual host before and no instance of it runs now."""
 
 
 class RpcTimeout(RpcError):
@@ -98,13 +126,24 @@ class RemoteError(RpcError):
         return cls(exc_type, message, field, value)
 
 
+class _ServiceState(enum.Enum):
+    """Result of a passive declare of a service's queue."""
+
+    RUNNING = "running"
+    STOPPED = "stopped"
+    NO_QUEUE = "no queue"
+    CHECK_FAILED = "check failed"
+
+
 class RpcClient:
     """Call Nameko RPC methods over one robust AMQP connection.
 
     `start` connects in the background and returns after the first attempt,
     so the caller can serve requests while the broker is still unreachable.
     Until a connection is up, and while aio-pika restores a lost one, `call`
-    raises RpcUnavailable at once instead of waiting for its timeout.
+    raises RpcUnavailable at once instead of waiting for its timeout. So does a
+    call to a service whose queue has no consumer, which costs at most one
+    passive queue declare per service every RUNNING_CACHE_SECONDS.
     """
 
     def __init__(
@@ -131,6 +170,14 @@ class RpcClient:
         self._closed = False
         self._connect_task: asyncio.Task | None = None
         self._first_attempt_done: asyncio.Event | None = None
+
+        # Service name -> the state that the last check found and the event
+        # loop time when it expires. The lock lets one check at a time use
+        # the check channel, because the broker closes that channel when a
+        # queue is missing and so fails any other declare on it.
+        self._service_states: dict[str, tuple[_ServiceState, float]] = {}
+        self._check_channel: AbstractChannel | None = None
+        self._check_lock = asyncio.Lock()
 
     @property
     def pending_count(self) -> int:
@@ -182,8 +229,9 @@ class RpcClient:
         """Call `service.method(*args, **kwargs)` and return its result.
 
         Raises RemoteError when the method raised, UnknownService when no
-        service consumes the routing key, RpcUnavailable when the broker is
-        unreachable or the connection is lost before the reply, RpcTimeout
+        service consumes the routing key, and ServiceStopped when the
+        service's queue has no consumer. Raises RpcUnavailable when the broker
+        is unreachable or the connection is lost before the reply, RpcTimeout
         after `self.timeout` seconds without a reply, and MalformedReply.
         """
         routing_key = f"{service}.{method}"
@@ -196,6 +244,7 @@ class RpcClient:
 
         try:
             async with asyncio.timeout(self.timeout):
+                await self._require_running(service, routing_key)
                 await self._publish(routing_key, correlation_id, args, kwargs)
                 body = await reply
         except TimeoutError:
@@ -211,6 +260,106 @@ class RpcClient:
             _discard(reply)
 
         return self._unpack_reply(routing_key, correlation_id, body)
+
+    async def _require_running(self, service: str, routing_key: str) -> None:
+        """Raise ServiceStopped when the service's queue exists without a consumer.
+
+        Such a request would wait in the queue until it expires, and the
+        caller would wait for its timeout. A missing queue or a failed check
+        lets the request go out, and the mandatory publish then fails if no
+        queue is bound.
+        """
+        state = await self._service_state(service)
+        if state is _ServiceState.STOPPED:
+            queue_name = SERVICE_QUEUE_TEMPLATE.format(service)
+            raise ServiceStopped(
+                f"{service} is not running: its queue {queue_name} has no consumer, "
+                f"cannot call {routing_key}"
+            )
+
+    async def _service_state(self, service: str) -> _ServiceState:
+        """Return the cached state of the service, checking it again once expired."""
+        loop = asyncio.get_running_loop()
+        cached = self._service_states.get(service)
+        if cached is not None and loop.time() < cached[1]:
+            return cached[0]
+
+        async with self._check_lock:
+            # Concurrent calls wait here while the first one checks, and
+            # then find its result in the cache.
+            cached = self._service_states.get(service)
+            if cached is not None and loop.time() < cached[1]:
+                return cached[0]
+
+            state = await self._check_service(service, cached[0] if cached else None)
+            if state is _ServiceState.RUNNING:
+                lifetime = RUNNING_CACHE_SECONDS
+            else:
+                lifetime = NOT_RUNNING_CACHE_SECONDS
+            self._service_states[service] = (state, loop.time() + lifetime)
+            return state
+
+    async def _check_service(self, service: str, previous: _ServiceState | None) -> _ServiceState:
+        """Declare the service's queue passively and log when its state changed."""
+        queue_name = SERVICE_QUEUE_TEMPLATE.format(service)
+        try:
+            channel = await self._open_check_channel()
+            queue = await channel.declare_queue(queue_name, passive=True)
+        except ChannelNotFoundEntity:
+            # The broker also closed the check channel. The next check opens
+            # another one, and the publishing channel is not affected.
+            state = _ServiceState.NO_QUEUE
+            if state is not previous:
+                _log.info(
+                    "Service %s has never run on this virtual host: queue %s does not exist",
+                    service,
+                    queue_name,
+                )
+            return state
+        except CONNECTION_EXCEPTIONS as error:
+            state = _ServiceState.CHECK_FAILED
+            if state is not previous:
+                _log.warning(
+                    "Checking whether service %s is running failed, "
+                    "so its calls are published unchecked: %r",
+                    service,
+                    error,
+                )
+            return state
+
+        consumers = queue.declaration_result.consumer_count
+        if consumers > 0:
+            state = _ServiceState.RUNNING
+            if state is not previous:
+                _log.info(
+                    "Service %s is running, consumers on queue %s: %s",
+                    service,
+                    queue_name,
+                    consumers,
+                )
+        else:
+            state = _ServiceState.STOPPED
+            if state is not previous:
+                _log.info(
+                    "Service %s is not running: queue %s has no consumer, "
+                    "so calls to it fail at once until one appears",
+                    service,
+                    queue_name,
+                )
+        return state
+
+    async def _open_check_channel(self) -> AbstractChannel:
+        """Return the channel for passive declares, opening a new one if it is closed.
+
+        It is a plain channel, not a robust one. aio-pika 10.2 reopens a
+        robust channel that the broker closed in the background, and a
+        declare sent before that fails with ChannelInvalidStateError.
+        """
+        if self._check_channel is None or self._check_channel.is_closed:
+            channel = aio_pika.Channel(self._connection, publisher_confirms=False)
+            await channel.initialize()
+            self._check_channel = channel
+        return self._check_channel
 
     async def _publish(
         self, routing_key: str, correlation_id: str, args: tuple, kwargs: dict
@@ -342,6 +491,7 @@ class RpcClient:
     async def _discard_connection(self) -> None:
         connection, self._connection = self._connection, None
         self._exchange = None
+        self._check_channel = None
         if connection is not None:
             await asyncio.gather(connection.close(), return_exceptions=True)
 

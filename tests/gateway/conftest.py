@@ -118,36 +118,81 @@ def amqp_uri(make_vhost):
     return f"amqp://{BROKER}/{make_vhost()}"
 
 
+def list_queues(vhost: str) -> dict[str, tuple[int, int]]:
+    """Return (messages, consumers) for each queue in `vhost`, ready and unacked messages together."""
+    listed = rabbitmqctl(
+        "list_queues", "-p", vhost, "--no-table-headers", "name", "messages", "consumers"
+    )
+    queues = {}
+    for line in listed.splitlines():
+        fields = line.split("\t")
+        if len(fields) == 3:
+            queues[fields[0]] = (int(fields[1]), int(fields[2]))
+    return queues
+
+
+class FakeServicesProcess:
+    """A `nameko run` subprocess running fake services on one vhost.
+
+    `target` is a module or `module:Class` argument of `nameko run`, and
+    `queues` are the RPC queues that its services consume. It can start again
+    after a stop, and every run appends to the same log file.
+    """
+
+    def __init__(
+        self,
+        amqp_uri: str,
+        workdir: Path,
+        target: str = "tests.gateway.fake_services",
+        queues: tuple[str, ...] = RPC_QUEUES,
+    ):
+        self.vhost = amqp_uri.rsplit("/", 1)[1]
+        self.target = target
+        self.queues = queues
+        self.config_path = workdir / "nameko.yaml"
+        self.config_path.write_text(f"AMQP_URI: '{amqp_uri}'\n")
+        self.log_path = workdir / "nameko.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the services and wait until each of their queues has a consumer."""
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "nameko", "run", "--config", str(self.config_path),
+                 self.target],
+                cwd=REPO_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        wait_until(self._consuming, START_TIMEOUT, 0.2, f"{self.target} to consume")
+
+    def stop(self) -> None:
+        """Stop the services and wait until the broker shows no consumer on their queues."""
+        if self.process is None:
+            return
+        stop_process(self.process)
+        wait_until(self._not_consuming, STOP_TIMEOUT, 0.1, f"{self.target} to stop consuming")
+
+    def _consuming(self) -> bool:
+        if self.process.poll() is not None:
+            pytest.fail(f"nameko run exited with {self.process.returncode}, see {self.log_path}")
+        queues = list_queues(self.vhost)
+        return all(queues.get(queue, (0, 0))[1] > 0 for queue in self.queues)
+
+    def _not_consuming(self) -> bool:
+        queues = list_queues(self.vhost)
+        return all(queues.get(queue, (0, 0))[1] == 0 for queue in self.queues)
+
+
 @pytest.fixture(scope="session")
 def fake_services(amqp_uri, tmp_path_factory):
     """Run the three fake Nameko services until the end of the session."""
-    vhost = amqp_uri.rsplit("/", 1)[1]
-    workdir = tmp_path_factory.mktemp("fake_services")
-    config = workdir / "nameko.yaml"
-    config.write_text(f"AMQP_URI: '{amqp_uri}'\n")
-    log = (workdir / "nameko.log").open("w")
-
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nameko", "run", "--config", str(config),
-         "tests.gateway.fake_services"],
-        cwd=REPO_ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-    def consumers_ready() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"nameko run exited with {process.returncode}, see {log.name}")
-        listed = rabbitmqctl("list_queues", "-p", vhost, "name", "consumers")
-        consumers = dict(line.split("\t") for line in listed.splitlines() if "\t" in line)
-        return all(consumers.get(queue, "0") != "0" for queue in RPC_QUEUES)
-
+    services = FakeServicesProcess(amqp_uri, tmp_path_factory.mktemp("fake_services"))
     try:
-        wait_until(consumers_ready, START_TIMEOUT, 0.2, "the fake services to consume")
-        yield process
+        services.start()
+        yield services.process
     finally:
-        stop_process(process)
-        log.close()
+        services.stop()
 
 
 class GatewayProcess:

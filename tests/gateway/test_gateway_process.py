@@ -10,11 +10,13 @@ import time
 import httpx
 import pytest
 
+from gateway.rpc_client import RUNNING_CACHE_SECONDS
 from tests.gateway.conftest import (
     BROKER,
     COMMAND_TIMEOUT,
     CREDENTIALS,
     REPO_ROOT,
+    FakeServicesProcess,
     free_port,
     wait_until,
 )
@@ -26,6 +28,15 @@ RABBITMQ = ("127.0.0.1", 5672)
 # Bound for the gateway's background (re)connection, in seconds. The client
 # retries every second.
 RECONNECT_WAIT = 15
+
+# RPC timeout of the gateway in front of a stopped service. A 503 that comes
+# well before it was not a request left waiting in the service's queue.
+STOPPED_SERVICE_RPC_TIMEOUT = "5"
+
+# Bound for the first 200 after a stopped service starts again, in seconds.
+# The gateway may reuse its "not running" result for up to
+# rpc_client.NOT_RUNNING_CACHE_SECONDS.
+RESTART_WAIT = 2.0
 
 UNAVAILABLE = {
     "error": {
@@ -54,6 +65,43 @@ def test_absent_service_returns_503_well_before_timeout(start_gateway, make_vhos
     assert response.status_code == 503
     assert response.json() == UNAVAILABLE
     assert elapsed < 1.0
+
+
+def test_stopped_service_returns_503_until_restarted(start_gateway, make_vhost, tmp_path):
+    amqp_uri = f"amqp://{BROKER}/{make_vhost()}"
+    services = FakeServicesProcess(
+        amqp_uri,
+        tmp_path,
+        target="tests.gateway.fake_services:AnalyticsService",
+        queues=("rpc-analytics_service",),
+    )
+
+    try:
+        services.start()
+        gateway = start_gateway(AMQP_URI=amqp_uri, RPC_TIMEOUT=STOPPED_SERVICE_RPC_TIMEOUT)
+        products_url = f"{gateway.url}/data/products"
+        while_running = httpx.get(products_url, timeout=10)
+
+        services.stop()
+        # Let the gateway's "running" result of the request above expire.
+        time.sleep(RUNNING_CACHE_SECONDS)
+        while_stopped, elapsed_while_stopped = timed_get(products_url)
+
+        services.start()
+        restarted = time.monotonic()
+        wait_until(lambda: answers_200(products_url), RESTART_WAIT, 0.05, "a 200 after the restart")
+        elapsed_after_restart = time.monotonic() - restarted
+    finally:
+        services.stop()
+
+    log = gateway.log_text()
+    assert while_running.status_code == 200
+    assert while_stopped.status_code == 503
+    assert while_stopped.json() == UNAVAILABLE
+    assert elapsed_while_stopped < 1.0
+    assert elapsed_after_restart < RESTART_WAIT
+    assert "analytics_service is not running" in log
+    assert log.count("Service analytics_service is running") == 2
 
 
 def test_gateway_follows_broker_outages(start_gateway, amqp_uri, fake_services):
