@@ -59,6 +59,17 @@ def test_standalone_client_calls_every_rpc_method(runner_factory, config, rpc):
     wait_until(lambda: len(rpc.analytics_service.list_products()) == 13, "analytics learns the catalog")
     assert rpc.analytics_service.list_products()[12] == {"id": 13, "name": "Kefir"}
 
+    keys = rpc.users_service.ensure_users(["cdnow:1", "cdnow:2"])
+    assert sorted(keys) == ["cdnow:1", "cdnow:2"]
+    assert rpc.users_service.get_user(keys["cdnow:1"])["username"] == "cdnow:1"
+    history = [{"key": "cdnow:row-1", "user_key": "cdnow:1", "recorded_at": "1997-01-01T12:00:00+00:00",
+                "lines": [{"product_name": "CD", "quantity": 2, "amount": "23.54"}]}]
+    with entrypoint_waiter(analytics, "handle_checks_imported", timeout=WAIT):
+        assert rpc.purchases_service.import_checks(history) == {"imported": 1, "already_imported": 0}
+    assert rpc.purchases_service.import_checks(history) == {"imported": 0, "already_imported": 1}
+    assert rpc.analytics_service.total_purchases("1997-01", "1997-01") == {"total_purchases": "23.54"}
+    assert rpc.analytics_service.visitor_count("1997-01", "1997-01") == {"visitor_count": 1}
+
 
 @pytest.mark.parametrize("service, method, args, exc_type", [
     ("users_service", "create_user", [""], "InvalidInput"),
@@ -68,6 +79,8 @@ def test_standalone_client_calls_every_rpc_method(runner_factory, config, rpc):
     ("purchases_service", "save_product", ["Milk", "1.00"], "ProductNameTaken"),
     ("analytics_service", "product_units", [999, "2023-10", "2023-10"], "ProductNotFound"),
     ("analytics_service", "total_purchases", ["2023-13", "2023-10"], "InvalidInput"),
+    ("users_service", "ensure_users", ["cdnow:1"], "InvalidInput"),
+    ("purchases_service", "import_checks", [[{"key": "k"}]], "InvalidInput"),
 ])
 def test_standalone_client_receives_named_errors(runner_factory, config, rpc, service, method, args, exc_type):
     runner = runner_factory(config, UsersService, PurchasesService, AnalyticsService)
