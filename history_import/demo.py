@@ -34,7 +34,7 @@ def stack_answers(base_url):
 
 
 def start_stack(base_url, log_path):
-    print(f"no stack answers at {base_url}; starting one (log: {log_path})")
+    print(f"no stack responds at {base_url}; starting one (log: {log_path})")
     log = open(log_path, "ab")
     process = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "honcho"), "start", "-f", "Procfile"],

@@ -1,6 +1,6 @@
 """Turning rows into checks with natural keys.
 
-A check's key is built from what its row says, not from where the row is,
+A check's key is built from its row's content, not from where the row is,
 so importing the same data again, from the same file or a renamed one,
 produces the same keys. Identical rows are told apart by how many times the
 same content has appeared before in the file.

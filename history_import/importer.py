@@ -16,7 +16,7 @@ RETRY_DELAY = 2.0  # seconds, doubled after each failed attempt
 
 
 class StrictModeStop(Exception):
-    """A malformed row was found and --strict asks to stop there."""
+    """A malformed row was found while --strict was set."""
 
 
 @dataclass

@@ -7,7 +7,7 @@ MAX_QUANTITY = 10_000
 
 
 class RowError(ValueError):
-    """A row of the file cannot be imported; the message says why."""
+    """A row of the file cannot be imported; the message gives the reason."""
 
 
 @dataclass

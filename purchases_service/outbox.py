@@ -38,9 +38,9 @@ def publish_events(dispatch, events):
     """Publish `events` in order and mark each one published.
 
     Stops at the first failure and leaves the rest for the relay, which
-    keeps events in order. NOTE: an event type that no consumer has bound a
-    queue for stays undeliverable and holds back the events after it; every
-    event type published today has a handler in analytics_service. Returns
+    keeps events in order. NOTE: an event type with no queue bound stays
+    undeliverable and holds back the events after it. Every event type
+    published today has a handler in analytics_service. Returns
     the number published and the exception that stopped it, or None. Any
     exception is caught on purpose: the change is already committed, so a
     publishing failure must not fail the caller.

@@ -20,7 +20,7 @@ def call_with_timeout(proxy, method_name, *args, timeout, **kwargs):
 
     Nameko's own `RpcProxy` waits for a reply forever, so a hung service
     would hang the caller too. Raises `ServiceUnavailable` when the target
-    service is absent or does not answer in time; remote errors propagate as
+    service is absent or does not respond in time; remote errors propagate as
     Nameko's `RemoteError`.
     """
     service_name = proxy.service_name
@@ -31,7 +31,7 @@ def call_with_timeout(proxy, method_name, *args, timeout, **kwargs):
     except eventlet.Timeout as error:
         if error is not timer:
             raise
-        raise ServiceUnavailable(f"{service_name} did not answer within {timeout:g} s, try again later")
+        raise ServiceUnavailable(f"{service_name} did not respond within {timeout:g} s, try again later")
     except UnknownService:
         raise ServiceUnavailable(f"{service_name} is not running, try again later")
     finally:

@@ -16,7 +16,7 @@ class ExpectedErrorFilter(logging.Filter):
 
     Nameko logs every exception listed in an entrypoint's
     `expected_exceptions` as a warning with the whole traceback; for a
-    rejected request the message alone says all that matters.
+    rejected request the message alone is enough.
     """
 
     def filter(self, record):

@@ -85,7 +85,7 @@ def test_record_check_publishes_check_recorded_after_commit(purchases):
     assert pending_outbox() == []
 
 
-def test_record_check_keeps_event_in_outbox_when_publishing_fails(purchases):
+def test_failed_publish_keeps_event_in_outbox(purchases):
     purchases.dispatch.side_effect = UndeliverableMessage()
 
     result = purchases.record_check(USER_ID, [{"product_id": 3, "quantity": 4}])
@@ -201,7 +201,7 @@ def test_record_check_reports_unavailable_when_users_service_hangs(purchases_db)
     with pytest.raises(ServiceUnavailable) as raised:
         purchases.record_check(USER_ID, [{"product_id": 1, "quantity": 1}])
 
-    assert raised.value.message == "users_service did not answer within 0.2 s, try again later"
+    assert raised.value.message == "users_service did not respond within 0.2 s, try again later"
     assert Check.select().count() == 0
 
 
