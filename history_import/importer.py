@@ -1,5 +1,6 @@
 """The import loop: read rows, group them into checks, send batches, count outcomes."""
 import logging
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from history_import.rows import RowError
 
 _log = logging.getLogger(__name__)
 
+VALUE_PATTERN = re.compile(r"'[^']*'|\"[^\"]*\"|\d+(?:\.\d+)?")
 RETRIES = 5
 RETRY_DELAY = 2.0  # seconds, doubled after each failed attempt
 
@@ -36,8 +38,8 @@ class Summary:
 
 
 def reason_kind(message):
-    """Group skip reasons by their wording without the row's own values."""
-    return message.split(" '")[0].split(' "')[0]
+    """Return the reason's wording with the row's own values replaced by "…", to group them."""
+    return VALUE_PATTERN.sub("…", message)
 
 
 class Importer:
@@ -73,6 +75,11 @@ class Importer:
         self.summary.rows_skipped[reason_kind(str(error))] += 1
         if self.strict:
             raise StrictModeStop(f"line {line_no}: {error}")
+        if error.check_ref is not None:
+            for row in self.grouper.reject(error.check_ref):
+                reason = f"check_id {error.check_ref!r} has a malformed line {line_no}"
+                self.report_row(row.line_no, reason)
+                self.summary.rows_skipped[reason_kind(reason)] += 1
 
     def queue(self, checks):
         self.batch.extend(checks)

@@ -15,7 +15,15 @@ import csv
 from datetime import date, datetime
 from decimal import Decimal
 
-from history_import.rows import Row, RowError, noon, parse_money_text, parse_quantity
+from history_import.rows import (
+    MAX_PRODUCT_NAME_LENGTH,
+    MAX_USER_KEY_LENGTH,
+    Row,
+    RowError,
+    noon,
+    parse_money_text,
+    parse_quantity,
+)
 
 CSV_REQUIRED = ("user", "product", "quantity")
 
@@ -46,6 +54,7 @@ def parse_cdnow_line(line_no, text, timezone):
         line_no=line_no,
         user_key=f"cdnow:{int(customer)}",
         recorded_at=noon(purchase_day, timezone),
+        time_text=day,
         product_name="CD",
         quantity=parse_quantity(quantity),
         amount=parse_money_text(amount, "dollar_value"),
@@ -55,7 +64,8 @@ def parse_cdnow_line(line_no, text, timezone):
 def read_csv(path, timezone):
     with open(path, encoding="utf-8-sig", newline="") as source:
         reader = csv.DictReader(source)
-        header = reader.fieldnames or []
+        header = [name.strip() for name in reader.fieldnames or []]
+        reader.fieldnames = header
         problem = check_csv_header(header)
         if problem:
             yield 1, RowError(problem)
@@ -85,23 +95,38 @@ def value_of(record, column):
 
 
 def parse_csv_record(line_no, record, timezone):
+    """Return the record as a Row; a RowError carries the record's check_id."""
+    try:
+        return csv_record_to_row(line_no, record, timezone)
+    except RowError as error:
+        error.check_ref = value_of(record, "check_id")
+        raise
+
+
+def csv_record_to_row(line_no, record, timezone):
     if None in record:
         raise RowError("the row has more fields than the header")
     user = value_of(record, "user")
     product = value_of(record, "product")
     if user is None:
         raise RowError("user is empty")
+    if len(f"csv:{user}") > MAX_USER_KEY_LENGTH:
+        raise RowError(f"user is longer than {MAX_USER_KEY_LENGTH - 4} characters")
     if product is None:
         raise RowError("product is empty")
+    if len(product) > MAX_PRODUCT_NAME_LENGTH:
+        raise RowError(f"product name is longer than {MAX_PRODUCT_NAME_LENGTH} characters")
 
     unit_price, amount = value_of(record, "unit_price"), value_of(record, "amount")
     if unit_price is None and amount is None:
         raise RowError("unit_price and amount are both empty")
     quantity = parse_quantity(value_of(record, "quantity") or "")
+    time_text = value_of(record, "timestamp") or value_of(record, "date")
     row = Row(
         line_no=line_no,
         user_key=f"csv:{user}",
-        recorded_at=parse_moment(value_of(record, "timestamp") or value_of(record, "date"), timezone),
+        recorded_at=parse_moment(time_text, timezone),
+        time_text=time_text,
         product_name=product,
         quantity=quantity,
         unit_price=parse_money_text(unit_price, "unit_price") if unit_price else None,
@@ -118,8 +143,10 @@ def parse_moment(text, timezone):
     if text is None:
         raise RowError("timestamp/date is empty")
     try:
-        if len(text) == 10:
-            return noon(date.fromisoformat(text), timezone)
+        return noon(date.fromisoformat(text), timezone)
+    except ValueError:
+        pass
+    try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise RowError(f"timestamp {text!r} is not an ISO 8601 date or date-time")

@@ -3,11 +3,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
+from service_support.money import MAX_AMOUNT
+
 MAX_QUANTITY = 10_000
+MAX_LINES = 100  # lines of one check
+MAX_PRODUCT_NAME_LENGTH = 64
+MAX_USER_KEY_LENGTH = 200
 
 
 class RowError(ValueError):
-    """A row of the file cannot be imported; the message gives the reason."""
+    """A row of the file cannot be imported; the message gives the reason.
+
+    `check_ref` is the row's check_id when it has one, so the rest of that
+    check can be skipped with it.
+    """
+
+    check_ref = None
 
 
 @dataclass
@@ -15,6 +26,7 @@ class Row:
     line_no: int
     user_key: str
     recorded_at: datetime  # aware
+    time_text: str  # the date or time as written in the file, part of the natural key
     product_name: str
     quantity: int
     unit_price: str | None = None
@@ -51,7 +63,7 @@ def parse_quantity(text):
     except ValueError:
         raise RowError(f"quantity {text!r} is not an integer")
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise RowError(f"quantity {quantity} is out of range 1..{MAX_QUANTITY}")
+        raise RowError(f"quantity {quantity} is not between 1 and {MAX_QUANTITY}")
     return quantity
 
 
@@ -63,6 +75,8 @@ def parse_money_text(text, name):
         raise RowError(f"{name} {text!r} is not a decimal number")
     if not amount.is_finite() or amount < 0:
         raise RowError(f"{name} {text!r} must be a number of at least 0")
+    if amount > MAX_AMOUNT:
+        raise RowError(f"{name} {text!r} is above the maximum of {MAX_AMOUNT}")
     if amount != amount.quantize(Decimal("0.01")):
         raise RowError(f"{name} {text!r} has more than two decimal places")
     return str(amount.quantize(Decimal("0.01")))

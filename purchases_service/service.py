@@ -8,7 +8,7 @@ from nameko.events import EventDispatcher
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
-from peewee import IntegrityError, fn
+from peewee import fn
 
 from purchases_service.dependencies import CatalogSeeder
 from purchases_service.exceptions import (
@@ -33,6 +33,7 @@ from purchases_service.schemas import (
 )
 from purchases_service.settings import OUTBOX_RELAY_INTERVAL
 from service_support.database import Database
+from service_support.transactions import run_in_transaction
 from service_support.remote import call_with_timeout, inner_timeout
 
 _log = logging.getLogger(__name__)
@@ -61,14 +62,11 @@ class PurchasesService:
         price_minor = validate_price(price)
         product_id = validate_product_id(product_id)
 
-        try:
-            with self.db.atomic():
-                product = store_product(product_id, name, price_minor)
-                event = add_event("product_saved", product_to_dict(product))
-        except IntegrityError:
-            # NOTE: on PostgreSQL two concurrent creates can also collide on
-            # the new id (max + 1); that rare case is reported as a name clash.
-            raise ProductNameTaken(f"product name {name!r} is already taken", "name")
+        def save():
+            product = store_product(product_id, name, price_minor)
+            return product, add_event("product_saved", product_to_dict(product))
+
+        product, event = run_in_transaction(self.db, save, f"saving product {name!r}")
 
         _log.info("product %s saved: %r at %s", product.id, product.name, product.price_minor)
         self._publish([event])
@@ -103,8 +101,9 @@ class PurchasesService:
             self.users_rpc, "ensure_users", user_keys, timeout=inner_timeout(self.config)
         )
 
-        with self.db.atomic():
-            stored, events = store_imported_checks(fresh, user_ids)
+        stored, events = run_in_transaction(
+            self.db, lambda: store_imported_checks(fresh, user_ids), f"importing {len(fresh)} check(s)"
+        )
 
         _log.info("imported %d check(s), %d already imported", len(stored), len(checks) - len(stored))
         self._publish(events)
@@ -147,7 +146,16 @@ class PurchasesService:
 
 
 def store_product(product_id, name, price_minor):
-    """Create or update a product; call inside a transaction."""
+    """Create or update a product; call inside a transaction.
+
+    Raises ProductNameTaken when another product has the name. The new id
+    is max + 1, so two concurrent creates on PostgreSQL may collide on it;
+    the caller retries the transaction then.
+    """
+    holder = Product.get_or_none(Product.name_key == name.casefold())
+    if holder is not None and holder.id != product_id:
+        raise ProductNameTaken(f"product name {name!r} is already taken", "name")
+
     if product_id is not None:
         product = Product.get_or_none(Product.id == product_id)
         if product is not None:

@@ -41,7 +41,11 @@ def open_database(url, data_dir, name, max_connections):
 
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
-        path = url[len("sqlite:///"):]
+        path = urlsplit(url).path[1:] if url.startswith("sqlite:///") else ""
+        if not path or path == ":memory:":
+            # Each worker opens its own connection, so an in-memory database
+            # would be a different, empty one for every request.
+            raise SystemExit(f"database URL {url!r} must name an SQLite file: sqlite:///path/to/file.sqlite3")
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
     if scheme in ("postgres", "postgresql"):
         params = parse_database_url(url)

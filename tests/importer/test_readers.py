@@ -36,7 +36,7 @@ def test_cdnow_row_becomes_cd_check_at_noon(tmp_path):
     ("00001 19970101 1", "expected 4 fields"),
     ("abc 19970101 1 1.00", "customer_id 'abc' is not a number"),
     ("00001 19971301 1 1.00", "date '19971301' is not a valid YYYYMMDD date"),
-    ("00001 19970101 0 1.00", "quantity 0 is out of range"),
+    ("00001 19970101 0 1.00", "quantity 0 is not between 1 and 10000"),
     ("00001 19970101 x 1.00", "quantity 'x' is not an integer"),
     ("00001 19970101 1 -1.00", "must be a number of at least 0"),
     ("00001 19970101 1 1.001", "has more than two decimal places"),
@@ -146,3 +146,100 @@ def test_grouper_joins_adjacent_rows_of_one_check(tmp_path):
         {"product_name": "Tea", "quantity": 2, "amount": "4.00"},
     ]
     assert errors == ["check_id 'r2' repeats with another user or time than on line 4"]
+
+
+def test_huge_amount_is_a_malformed_row(tmp_path):
+    path = write(tmp_path, "checks.csv", "user,date,product,quantity,amount\nanna,2023-10-05,Milk,1,1e30\n")
+
+    (_, error), = read_csv(path, UTC)
+
+    assert isinstance(error, RowError)
+    assert "is above the maximum of 1000000000" in str(error)
+
+
+def test_csv_rejects_names_over_service_limits(tmp_path):
+    path = write(tmp_path, "checks.csv", (
+        "user,date,product,quantity,amount\n"
+        f"anna,2023-10-05,{'x' * 65},1,1.00\n"
+        f"{'u' * 197},2023-10-05,Milk,1,1.00\n"
+    ))
+
+    errors = [str(error) for _, error in read_csv(path, UTC)]
+
+    assert errors == ["product name is longer than 64 characters", "user is longer than 196 characters"]
+
+
+def test_csv_basic_date_is_noon(tmp_path):
+    path = write(tmp_path, "checks.csv", "user,date,product,quantity,amount\nanna,20231005,Milk,1,1.00\n")
+
+    (_, row), = read_csv(path, MOSCOW)
+
+    assert row.recorded_at == datetime(2023, 10, 5, 12, 0, tzinfo=MOSCOW)
+
+
+def test_keys_do_not_depend_on_timezone(tmp_path):
+    path = write(tmp_path, "cdnow.txt", "00001 19970101 1 1.00\n")
+
+    def key(zone):
+        grouper = CheckGrouper("cdnow")
+        (_, row), = read_cdnow(path, zone)
+        grouper.add(row)
+        return grouper.flush()[0].key
+
+    assert key(UTC) == key(MOSCOW)
+
+
+class RecordingRpc:
+    """Stands in for the cluster proxy: records each import_checks batch."""
+
+    def __init__(self):
+        self.batches = []
+        self.purchases_service = self
+
+    def import_checks(self, checks):
+        self.batches.append(checks)
+        return {"imported": len(checks), "already_imported": 0}
+
+
+def run_importer(path, strict=False):
+    from history_import.importer import Importer
+
+    rpc, reported = RecordingRpc(), []
+    importer = Importer(rpc, "csv", 2, strict, lambda line_no, reason: reported.append((line_no, reason)),
+                        lambda count: None)
+    summary = importer.run(read_csv(path, UTC))
+    return rpc.batches, reported, summary
+
+
+def test_malformed_line_skips_its_whole_check(tmp_path):
+    path = write(tmp_path, "checks.csv", (
+        "check_id,user,timestamp,product,quantity,amount\n"
+        "r1,anna,2023-10-05T10:00:00+00:00,Milk,1,1.00\n"
+        "r1,anna,2023-10-05T10:00:00+00:00,Tea,0,4.00\n"
+        "r1,anna,2023-10-05T10:00:00+00:00,Bread,1,2.00\n"
+        "r2,boris,2023-10-06T10:00:00+00:00,Tea,1,2.00\n"
+    ))
+
+    batches, reported, summary = run_importer(path)
+
+    sent = [check for batch in batches for check in batch]
+    assert [len(check["lines"]) for check in sent] == [1]
+    assert sent[0]["user_key"] == "csv:boris"
+    assert [line_no for line_no, _ in reported] == [3, 2, 4]
+    assert reported[1][1] == "check_id 'r1' has a malformed line 3"
+    assert summary.rows_read == 4
+    assert sum(summary.rows_skipped.values()) == 3
+    assert summary.checks_imported == 1
+
+
+def test_summary_groups_reasons_without_values(tmp_path):
+    path = write(tmp_path, "checks.csv", (
+        "user,date,product,quantity,amount\n"
+        "anna,2023-10-05,Milk,0,1.00\n"
+        "anna,2023-10-05,Milk,20000,1.00\n"
+        "anna,2023-10-05,Milk,x,1.00\n"
+    ))
+
+    _, _, summary = run_importer(path)
+
+    assert summary.rows_skipped == {"quantity … is not between … and …": 2, "quantity … is not an integer": 1}

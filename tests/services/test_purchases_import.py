@@ -100,6 +100,7 @@ def test_import_checks_keeps_free_items(purchases):
     (imported_check("k", amount=None), "checks[0].lines[0].amount"),
     (imported_check("k", amount="1.234"), "checks[0].lines[0]"),
     (imported_check("k", amount="-1"), "checks[0].lines[0]"),
+    (imported_check("k", amount="99999999999999999999.00"), "checks[0].lines[0]"),
     (imported_check("k", unit_price="1.00", quantity=2, amount="3.00"), "checks[0].lines[0].amount"),
     (imported_check("k", product_name=" "), "checks[0].lines[0].product_name"),
 ])

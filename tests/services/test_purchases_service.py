@@ -243,6 +243,8 @@ def test_save_product_rejects_name_of_another_product(purchases):
     ("Kefir", "abc", None, "price"),
     ("Kefir", 1.5, None, "price"),
     ("Kefir", "NaN", None, "price"),
+    ("Kefir", "1000000000.01", None, "price"),
+    ("Kefir", "1e30", None, "price"),
     ("Kefir", "1.00", 0, "product_id"),
     ("Kefir", "1.00", "5", "product_id"),
 ])
