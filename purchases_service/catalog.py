@@ -12,6 +12,7 @@ from purchases_service.models import Product, database
 from purchases_service.outbox import add_event
 from purchases_service.schemas import product_to_dict
 from service_support.money import parse_money
+from service_support.names import name_key
 
 _log = logging.getLogger(__name__)
 
@@ -34,10 +35,10 @@ def load_catalog_file(path):
     for index, entry in enumerate(entries):
         product = parse_catalog_entry(entry, f"{path}: product #{index + 1}")
         product_id, name, _ = product
-        if product_id in seen_ids or name.casefold() in seen_names:
+        if product_id in seen_ids or name_key(name) in seen_names:
             raise CatalogFileError(f"{path}: product #{index + 1} repeats id {product_id} or name {name!r}")
         seen_ids.add(product_id)
-        seen_names.add(name.casefold())
+        seen_names.add(name_key(name))
         products.append(product)
     return products
 
@@ -65,12 +66,12 @@ def seed_catalog(products):
         for product_id, name, price_minor in products:
             if product_id in existing_ids:
                 continue
-            if Product.get_or_none(Product.name_key == name.casefold()) is not None:
+            if Product.get_or_none(Product.name_key == name_key(name)) is not None:
                 raise CatalogFileError(
                     f"catalog product {product_id} {name!r}: another product already has this name"
                 )
             product = Product.create(
-                id=product_id, name=name, name_key=name.casefold(), price_minor=price_minor
+                id=product_id, name=name, name_key=name_key(name), price_minor=price_minor
             )
             add_event("product_saved", product_to_dict(product))
             added += 1

@@ -6,6 +6,7 @@ from peewee import fn
 from purchases_service.models import Check, CheckLine, Product
 from purchases_service.outbox import add_event
 from purchases_service.schemas import check_to_dict, product_to_dict
+from service_support.names import name_key
 
 QUERY_CHUNK = 500
 
@@ -44,7 +45,7 @@ which is appended to `events`.
     wanted = {}
     for check in checks:
         for line in check.lines:
-            wanted.setdefault(line.product_name.casefold(), line)
+            wanted.setdefault(name_key(line.product_name), line)
 
     products = {}
     names = list(wanted)
@@ -53,13 +54,13 @@ which is appended to `events`.
         products.update((product.name_key, product) for product in query)
 
     next_id = (Product.select(fn.MAX(Product.id)).scalar() or 0) + 1
-    for name_key, line in wanted.items():
-        if name_key in products:
+    for key, line in wanted.items():
+        if key in products:
             continue
-        product = Product.create(id=next_id, name=line.product_name, name_key=name_key,
+        product = Product.create(id=next_id, name=line.product_name, name_key=key,
                                  price_minor=line.unit_price_minor)
         events.append(add_event("product_saved", product_to_dict(product)))
-        products[name_key] = product
+        products[key] = product
         next_id += 1
     return products
 
@@ -88,8 +89,8 @@ def store_imported_checks(checks, user_ids):
             CheckLine(
                 check=check_row.id,
                 line_no=line_no,
-                product_id=products[line.product_name.casefold()].id,
-                product_name=products[line.product_name.casefold()].name,
+                product_id=products[name_key(line.product_name)].id,
+                product_name=products[name_key(line.product_name)].name,
                 quantity=line.quantity,
                 unit_price_minor=line.unit_price_minor,
                 amount_minor=line.amount_minor,

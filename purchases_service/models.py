@@ -33,7 +33,7 @@ class BaseModel(Model):
 class Product(BaseModel):
     id = IntegerField(primary_key=True)
     name = CharField(max_length=64)
-    # casefold() of the name, so "Milk" and "MILK" collide on this index.
+    # name_key() of the name, so "Milk" and "MILK" collide on this index.
     name_key = CharField(max_length=255, unique=True)
     price_minor = BigIntegerField()
     updated_at = DateTimeField(default=utc_now)

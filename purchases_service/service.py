@@ -33,8 +33,9 @@ from purchases_service.schemas import (
 )
 from purchases_service.settings import OUTBOX_RELAY_INTERVAL
 from service_support.database import Database
-from service_support.transactions import run_in_transaction
+from service_support.names import name_key
 from service_support.remote import call_with_timeout, inner_timeout
+from service_support.transactions import run_in_transaction
 
 _log = logging.getLogger(__name__)
 
@@ -152,20 +153,20 @@ def store_product(product_id, name, price_minor):
     is max + 1, so two concurrent creates on PostgreSQL may collide on it;
     the caller retries the transaction then.
     """
-    holder = Product.get_or_none(Product.name_key == name.casefold())
+    holder = Product.get_or_none(Product.name_key == name_key(name))
     if holder is not None and holder.id != product_id:
         raise ProductNameTaken(f"product name {name!r} is already taken", "name")
 
     if product_id is not None:
         product = Product.get_or_none(Product.id == product_id)
         if product is not None:
-            product.name, product.name_key = name, name.casefold()
+            product.name, product.name_key = name, name_key(name)
             product.price_minor, product.updated_at = price_minor, utc_now()
             product.save()
             return product
     else:
         product_id = (Product.select(fn.MAX(Product.id)).scalar() or 0) + 1
-    return Product.create(id=product_id, name=name, name_key=name.casefold(), price_minor=price_minor)
+    return Product.create(id=product_id, name=name, name_key=name_key(name), price_minor=price_minor)
 
 
 def store_check(user_id, lines):

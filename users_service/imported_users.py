@@ -7,6 +7,7 @@ appended, so every external key still gets a user.
 import hashlib
 import secrets
 
+from service_support.names import name_key
 from users_service.models import User
 from users_service.schemas import MAX_USERNAME_LENGTH
 
@@ -37,7 +38,7 @@ def taken_username_keys(candidates):
 
 def username_for(key, taken):
     username = key.strip()[:MAX_USERNAME_LENGTH]
-    if username.casefold() not in taken:
+    if name_key(username) not in taken:
         return username
     suffix = " #" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
     return key.strip()[:MAX_USERNAME_LENGTH - len(suffix)] + suffix
@@ -45,15 +46,15 @@ def username_for(key, taken):
 
 def create_users(keys):
     """Create a user for each key; call inside a transaction. Return {key: user_id}."""
-    taken = taken_username_keys([key.strip()[:MAX_USERNAME_LENGTH].casefold() for key in keys])
+    taken = taken_username_keys([name_key(key.strip()[:MAX_USERNAME_LENGTH]) for key in keys])
     rows = []
     for key in keys:
         username = username_for(key, taken)
-        taken.add(username.casefold())
+        taken.add(name_key(username))
         rows.append({
             "id": secrets.token_hex(20),
             "username": username,
-            "username_key": username.casefold(),
+            "username_key": name_key(username),
             "external_key": key,
         })
     for chunk in chunks(rows, 200):

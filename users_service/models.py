@@ -14,7 +14,7 @@ def utc_now():
 class User(Model):
     id = CharField(max_length=40, primary_key=True)
     username = CharField(max_length=64)
-    # casefold() of the username, so "Anna" and "ANNA" collide on this index.
+    # name_key() of the username, so "Anna" and "ANNA" collide on this index.
     username_key = CharField(max_length=255, unique=True)
     created_at = DateTimeField(default=utc_now)
     # The id of an imported user in the system it came from, e.g. "cdnow:42".

@@ -6,6 +6,7 @@ from nameko.rpc import rpc
 from peewee import IntegrityError
 
 from service_support.database import Database
+from service_support.names import name_key
 from users_service.exceptions import InvalidInput, UsernameTaken, UserNotFound
 from users_service.imported_users import find_or_create_users
 from users_service.models import MODELS, User, database
@@ -26,7 +27,7 @@ class UsersService:
 
         try:
             with self.db.atomic():
-                user = User.create(id=user_id, username=username, username_key=username.casefold())
+                user = User.create(id=user_id, username=username, username_key=name_key(username))
         except IntegrityError:
             _log.info("username %r rejected: already taken", username)
             raise UsernameTaken(f"username {username!r} is already taken", "username")

@@ -116,3 +116,10 @@ def test_ensure_users_rejects_invalid_keys(users, keys, field):
         users.ensure_users(keys)
 
     assert raised.value.field == field
+
+
+def test_create_user_rejects_same_name_in_other_unicode_form(users):
+    users.create_user("Ren\u00e9")
+
+    with pytest.raises(UsernameTaken):
+        users.create_user("Rene\u0301")
