@@ -19,16 +19,10 @@ from analytics_service.models import (
     VisitorGap,
 )
 from analytics_service.months import MAX_SPAN, month_of
+from service_support.batching import chunks
 
 GAP_CAP = MAX_SPAN + 1
-QUERY_CHUNK = 500
 INSERT_CHUNK = 200
-
-
-def chunks(items, size):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def apply_checks(events, timezone):
@@ -55,7 +49,7 @@ def unapplied(events):
     """Return the events whose check is not applied yet, each check once."""
     applied = set()
     ids = list({event.check_id for event in events})
-    for chunk in chunks(ids, QUERY_CHUNK):
+    for chunk in chunks(ids):
         query = AppliedCheck.select(AppliedCheck.check_id).where(AppliedCheck.check_id.in_(chunk)).tuples()
         applied.update(check_id for (check_id,) in query)
 
@@ -106,7 +100,7 @@ def add_visits(visits):
     """
     known = defaultdict(set)
     users = list({user_id for user_id, _ in visits})
-    for chunk in chunks(users, QUERY_CHUNK):
+    for chunk in chunks(users):
         for user_id, month in UserMonth.select(UserMonth.user_id, UserMonth.month).where(
                 UserMonth.user_id.in_(chunk)).tuples():
             known[user_id].add(month)

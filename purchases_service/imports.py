@@ -6,9 +6,9 @@ from peewee import fn
 from purchases_service.models import Check, CheckLine, Product
 from purchases_service.outbox import add_event
 from purchases_service.schemas import check_to_dict, product_to_dict
+from service_support.batching import chunks
 from service_support.names import name_key
 
-QUERY_CHUNK = 500
 
 
 def check_id_for(key):
@@ -18,8 +18,7 @@ def check_id_for(key):
 
 def existing_keys(keys):
     found = set()
-    for start in range(0, len(keys), QUERY_CHUNK):
-        chunk = keys[start:start + QUERY_CHUNK]
+    for chunk in chunks(keys):
         found.update(key for (key,) in Check.select(Check.external_key).where(Check.external_key.in_(chunk)).tuples())
     return found
 
@@ -49,8 +48,8 @@ which is appended to `events`.
 
     products = {}
     names = list(wanted)
-    for start in range(0, len(names), QUERY_CHUNK):
-        query = Product.select().where(Product.name_key.in_(names[start:start + QUERY_CHUNK]))
+    for chunk in chunks(names):
+        query = Product.select().where(Product.name_key.in_(chunk))
         products.update((product.name_key, product) for product in query)
 
     next_id = (Product.select(fn.MAX(Product.id)).scalar() or 0) + 1

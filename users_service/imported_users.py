@@ -7,17 +7,10 @@ appended, so every external key still gets a user.
 import hashlib
 import secrets
 
+from service_support.batching import chunks
 from service_support.names import name_key
 from users_service.models import User
 from users_service.schemas import MAX_USERNAME_LENGTH
-
-QUERY_CHUNK = 500
-
-
-def chunks(items, size=QUERY_CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
 
 def find_users(keys):
     """Return {external_key: user_id} for the keys that already have a user."""

@@ -7,6 +7,7 @@ from peewee import IntegrityError
 
 from service_support.database import Database
 from service_support.names import name_key
+from service_support.transactions import run_in_transaction
 from users_service.exceptions import InvalidInput, UsernameTaken, UserNotFound
 from users_service.imported_users import find_or_create_users
 from users_service.models import MODELS, User, database
@@ -47,14 +48,10 @@ class UsersService:
     def ensure_users(self, external_keys):
         keys = validate_external_keys(external_keys)
 
-        try:
-            with self.db.atomic():
-                user_ids, created = find_or_create_users(keys)
-        except IntegrityError:
-            # A concurrent call created some of the same keys first; theirs stand.
-            _log.info("ensure_users raced with another call, reading the users again")
-            with self.db.atomic():
-                user_ids, created = find_or_create_users(keys)
+        # A concurrent call may create some of the same keys first; the retry keeps theirs.
+        user_ids, created = run_in_transaction(
+            self.db, lambda: find_or_create_users(keys), f"ensure_users for {len(keys)} key(s)"
+        )
 
         if created:
             _log.info("ensure_users: %d of %d external key(s) got new users", created, len(keys))
