@@ -1,6 +1,6 @@
 """`make demo`: import the CDNOW purchase log and print a few analytics answers.
 
-Uses the stack at GATEWAY_HOST:GATEWAY_PORT when it answers; otherwise
+Uses the stack at GATEWAY_HOST:GATEWAY_PORT when it responds; otherwise
 starts one from the Procfile, as `make run` does, and stops it at the end
 (the data stays in DATA_DIR, so a later `make run` serves it).
 """
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from history_import.cdnow import fetch_cdnow
 
-START_TIMEOUT = 90  # seconds for a started stack to answer
+START_TIMEOUT = 90  # seconds for a started stack to respond
 CATCH_UP_TIMEOUT = 120  # seconds for analytics to count the whole file
 FIRST_MONTH, LAST_MONTH = "1997-01", "1998-06"
 

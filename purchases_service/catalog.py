@@ -2,8 +2,8 @@
 
 The file is a JSON list of `{"id": int, "name": str, "price": "12.50"}`.
 At every start, each listed product whose id is not in the database yet is
-added; products already there keep the name and price they have, so changes
-made through `save_product` survive restarts.
+added. Products already there keep their name and price, so changes made
+through `save_product` survive restarts.
 """
 import json
 import logging

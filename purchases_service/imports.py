@@ -41,19 +41,19 @@ def products_by_name(checks, events):
     its first line here; each new product stores a `product_saved` event,
 which is appended to `events`.
     """
-    wanted = {}
+    needed = {}
     for check in checks:
         for line in check.lines:
-            wanted.setdefault(name_key(line.product_name), line)
+            needed.setdefault(name_key(line.product_name), line)
 
     products = {}
-    names = list(wanted)
+    names = list(needed)
     for chunk in chunks(names):
         query = Product.select().where(Product.name_key.in_(chunk))
         products.update((product.name_key, product) for product in query)
 
     next_id = (Product.select(fn.MAX(Product.id)).scalar() or 0) + 1
-    for key, line in wanted.items():
+    for key, line in needed.items():
         if key in products:
             continue
         product = Product.create(id=next_id, name=line.product_name, name_key=key,

@@ -22,4 +22,4 @@ class InvalidInput(ServiceError):
 
 
 class ServiceUnavailable(ServiceError):
-    """A service this one depends on did not answer in time or is absent."""
+    """A service this one depends on did not respond in time or is absent."""

@@ -1,4 +1,4 @@
-"""Exit 0 when a service answers its `health` RPC, 1 otherwise.
+"""Exit 0 when a service responds to its `health` RPC, 1 otherwise.
 
 Usage: python -m service_support.healthcheck SERVICE_NAME
 Reads AMQP_URI and RPC_TIMEOUT like the services do; meant for container

@@ -13,7 +13,7 @@ def run_in_transaction(database, work, description):
 
     Meant for work that reads before it writes (a next id, keys not stored
     yet): after a conflict with a concurrent transaction, the retry reads
-    again and sees what that transaction committed. The last failure is
+    again, including what that transaction committed. The last failure is
     raised.
     """
     for attempt in range(1, ATTEMPTS + 1):

@@ -22,16 +22,16 @@ def find_users(keys):
 
 
 def taken_username_keys(candidates):
-    taken = set()
+    taken_keys = set()
     for chunk in chunks(candidates):
         query = User.select(User.username_key).where(User.username_key.in_(chunk)).tuples()
-        taken.update(username_key for (username_key,) in query)
-    return taken
+        taken_keys.update(username_key for (username_key,) in query)
+    return taken_keys
 
 
-def username_for(key, taken):
+def username_for(key, taken_keys):
     username = key.strip()[:MAX_USERNAME_LENGTH]
-    if name_key(username) not in taken:
+    if name_key(username) not in taken_keys:
         return username
     suffix = " #" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
     return key.strip()[:MAX_USERNAME_LENGTH - len(suffix)] + suffix
@@ -39,11 +39,11 @@ def username_for(key, taken):
 
 def create_users(keys):
     """Create a user for each key; call inside a transaction. Return {key: user_id}."""
-    taken = taken_username_keys([name_key(key.strip()[:MAX_USERNAME_LENGTH]) for key in keys])
+    taken_keys = taken_username_keys([name_key(key.strip()[:MAX_USERNAME_LENGTH]) for key in keys])
     rows = []
     for key in keys:
-        username = username_for(key, taken)
-        taken.add(name_key(username))
+        username = username_for(key, taken_keys)
+        taken_keys.add(name_key(username))
         rows.append({
             "id": secrets.token_hex(20),
             "username": username,

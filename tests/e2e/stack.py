@@ -88,7 +88,7 @@ class Stack:
         self.wait_until_ready(timeout)
 
     def wait_until_ready(self, timeout):
-        """Wait until the gateway answers and analytics knows the whole default catalog."""
+        """Wait until the gateway responds and analytics lists the whole default catalog."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

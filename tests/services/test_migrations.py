@@ -29,8 +29,10 @@ def test_add_missing_columns_upgrades_old_users_table(database_url, tmp_path):
         assert again == []
         assert User.get_by_id("a" * 40).external_key is None
         assert User.get(User.external_key == "cdnow:1").username == "Boris"
-        assert any(index.unique and index.columns == ["external_key"]
-                   for index in database.get_indexes("users"))
+        external_key_indexes = [index for index in database.get_indexes("users")
+                                if index.columns == ["external_key"]]
+        assert len(external_key_indexes) == 1
+        assert external_key_indexes[0].unique
     database.close()
     if hasattr(database, "close_all"):
         database.close_all()

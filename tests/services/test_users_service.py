@@ -118,7 +118,7 @@ def test_ensure_users_rejects_invalid_keys(users, keys, field):
     assert raised.value.field == field
 
 
-def test_create_user_rejects_same_name_in_other_unicode_form(users):
+def test_create_user_rejects_unicode_variant(users):
     users.create_user("Ren\u00e9")
 
     with pytest.raises(UsernameTaken):
